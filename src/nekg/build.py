@@ -16,7 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+import pyoxigraph
+from rdflib import Graph, URIRef
 
 from nekg import __version__
 from nekg.coverage import SourceCoverage, measure
@@ -143,19 +144,22 @@ def summarize(graphs: Graphs, report: Report, coverage: list[SourceCoverage]) ->
     }
 
 
-def dataset(graphs: Graphs) -> Dataset:
-    """The four named graphs as one dataset; SPARQL's default graph is their union."""
-    ds = Dataset()
-    for prefix, namespace in PREFIXES.items():
-        ds.bind(prefix, namespace)
+def quads(graphs: Graphs) -> list[pyoxigraph.Quad]:
+    """The four named graphs as quads; SPARQL's default graph is their union.
+
+    Each graph is written as N-Triples by rdflib and the graph name appended,
+    so the whole dataset is parsed as one N-Quads document and blank nodes
+    keep their identity across graphs.
+    """
+    lines = []
     for name, graph in (
         (GRAPH_ONTOLOGY, graphs.ontology), (GRAPH_DATA, graphs.data),
         (GRAPH_INFERRED, graphs.inferred), (GRAPH_SOURCES, graphs.sources),
     ):
-        named = ds.graph(name)
-        for triple in graph:
-            named.add(triple)
-    return ds
+        for line in graph.serialize(format="nt").splitlines():
+            if line.strip():
+                lines.append(f"{line.removesuffix(' .')} <{name}> .\n")
+    return list(pyoxigraph.parse("".join(lines), format=pyoxigraph.RdfFormat.N_QUADS))
 
 
 def write_dist(
@@ -165,9 +169,10 @@ def write_dist(
     """Write the dataset files and the summary to a temporary directory, then swap it in."""
     staging = Path(tempfile.mkdtemp(prefix=".dist-", dir=project.root))
     try:
-        ds = dataset(graphs)
-        ds.serialize(staging / "nekg.trig", format="trig")
-        ds.serialize(staging / "nekg.nq", format="nquads")
+        dataset = quads(graphs)
+        pyoxigraph.serialize(dataset, staging / "nekg.trig", pyoxigraph.RdfFormat.TRIG,
+                             prefixes=PREFIXES)
+        pyoxigraph.serialize(dataset, staging / "nekg.nq", pyoxigraph.RdfFormat.N_QUADS)
         summary["files"] = {
             name: {"bytes": (staging / name).stat().st_size, "sha256": _sha256(staging / name)}
             for name in DATASET_FILES
