@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
-from rdflib.query import ResultRow
 
 from nekg.namespaces import RDF, SH
 
@@ -90,22 +90,30 @@ def shacl(data: Graph, shapes: Graph) -> Report:
 def run_checks(data: Graph, check_files: list[Path], report: Report) -> None:
     """Run every whole-graph check on `data`, adding a violation per returned row.
 
-    A check selects ?focus and ?message (other variables are ignored).
+    A check selects ?focus and ?message (other variables are ignored). The
+    checks run on pyoxigraph, which answers whole-graph scans in milliseconds
+    where rdflib's engine takes tens of seconds.
     """
+    store = pyoxigraph.Store()
+    store.load(data.serialize(format="nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
     for path in check_files:
-        for row in data.query(path.read_text(encoding="utf-8")):
-            assert isinstance(row, ResultRow)
-            bindings = row.asdict()
+        solutions = store.query(path.read_text(encoding="utf-8"))
+        assert isinstance(solutions, pyoxigraph.QuerySolutions)
+        for row in solutions:
             report.violations.append(
                 Violation(
                     source=path.name,
-                    focus=str(bindings.get("focus", "")),
+                    focus=_value(row["focus"]),
                     component="SPARQL check",
                     path="",
-                    message=str(bindings.get("message", "")),
+                    message=_value(row["message"]),
                     severity="Violation",
                 )
             )
+
+
+def _value(term: object) -> str:
+    return "" if term is None else str(getattr(term, "value", term))
 
 
 def _short(node: object) -> str:

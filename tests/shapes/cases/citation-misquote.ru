@@ -1,4 +1,4 @@
-# expect: CitationShape SPARQLConstraintComponent https://w3id.org/nekg/id/citation/projects
+# expect: ArchivedDocumentShape SPARQLConstraintComponent https://w3id.org/nekg/id/document/test
 PREFIX nekg: <https://w3id.org/nekg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
