@@ -143,3 +143,14 @@ def test_coverage_lists_uncovered_numbers(mini_project: Project) -> None:
     assert result.exit_code == 1
     assert "6 tokens, 4 covered, 0 excluded, 2 uncovered" in result.stdout
     assert "4:14 '25'" in result.stdout and "4:35 '7'" in result.stdout
+
+
+def test_an_inconsistent_graph_fails_validation(mini_project: Project) -> None:
+    entities = mini_project.data_dir / "entities" / "entities.ttl"
+    entities.write_text(
+        entities.read_text(encoding="utf-8")
+        + "\nactor:author a nekg:Organization .\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationFailed, match=r"(?s)OWL-RL consistency.*author"):
+        build(mini_project)
