@@ -168,6 +168,7 @@ def write_dist(
 ) -> None:
     """Write the dataset files and the summary to a temporary directory, then swap it in."""
     staging = Path(tempfile.mkdtemp(prefix=".dist-", dir=project.root))
+    staging.chmod(0o755)  # mkdtemp's 0700 would hide dist/ from a server running as another user
     try:
         dataset = quads(graphs)
         pyoxigraph.serialize(dataset, staging / "nekg.trig", pyoxigraph.RdfFormat.TRIG,
