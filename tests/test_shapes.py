@@ -13,6 +13,7 @@ import pytest
 from rdflib import Graph
 
 from nekg.load import parse_turtle
+from nekg.namespaces import RDF, SH
 from nekg.validate import Report, Violation, run_checks, shacl
 
 HERE = Path(__file__).parent / "shapes"
@@ -74,3 +75,15 @@ def test_broken_graph_fails_for_the_expected_reason(case: Path) -> None:
         )
     if severity == "Warning":
         assert report.violations == [], report.text()
+
+
+def test_every_shape_and_check_has_a_failing_case() -> None:
+    shapes = parse_turtle(ROOT / "ontology" / "shapes.ttl")
+    named = {
+        str(s).rsplit("#", 1)[1]
+        for s in shapes.subjects(RDF.type, SH.NodeShape)
+        if "#" in str(s)
+    }
+    named |= {p.name for p in (ROOT / "ontology" / "checks").glob("*-violation.rq")}
+    covered = {source for case in CASES for source, *_ in _expectations(case)[0]}
+    assert named and named - covered == set()
