@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install build run test coverage clean
+.PHONY: install build run test browser coverage serve clean
 
 $(BIN)/nekg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,24 @@ build: install
 ## the main job: build the graph and print its summary
 run: build
 
+## headless Chromium for the browser tests (Debian packages), installed only when missing
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	elif command -v sudo >/dev/null 2>&1; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else \
+		echo "the browser tests need the Debian packages chromium and chromium-driver" >&2; exit 1; \
+	fi
+
 ## the test suite
-test: install
+test: install browser
 	$(BIN)/python -m pytest
+
+## the SPARQL endpoint and the pages at http://127.0.0.1:8000/ (builds first if needed)
+serve: install
+	$(BIN)/nekg serve
 
 ## number-like tokens of the sources that no claim quotes
 coverage: install

@@ -22,6 +22,17 @@ def load_dataset(dist_dir: Path) -> pyoxigraph.Store:
     path = dist_dir / DATASET_FILE
     if not path.exists():
         raise InputError(f"{path}: no built dataset; run `nekg build` first")
+    return load_dataset_file(path)
+
+
+def load_dataset_file(path: Path) -> pyoxigraph.Store:
+    """Load one N-Quads file into a new in-memory pyoxigraph store.
+
+    Raises InputError when the file is missing or does not parse.
+    """
     store = pyoxigraph.Store()
-    store.bulk_load(path=path, format=pyoxigraph.RdfFormat.N_QUADS)
+    try:
+        store.bulk_load(path=path, format=pyoxigraph.RdfFormat.N_QUADS)
+    except (OSError, SyntaxError) as exc:
+        raise InputError(f"{path}: cannot load the dataset: {exc}") from exc
     return store
