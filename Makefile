@@ -19,8 +19,9 @@ install: $(BIN)/nekg
 build: install
 	$(BIN)/nekg build
 
-## the main job: build the graph and print its summary
-run: build
+## the main job: the SPARQL endpoint and the pages on the embedded store
+## (builds the graph first when dist/ is missing or older than its inputs)
+run: serve
 
 ## headless Chromium for the browser tests (Debian packages), installed only when missing
 browser:
