@@ -180,7 +180,7 @@ def test_query_returns_its_expected_results(path: Path, graph: pyoxigraph.Store,
         assert f"?{variable}" in query.columns, f"?{variable} is not described in #+ columns"
 
 
-@pytest.mark.exhaustive
+@pytest.mark.slow
 @pytest.mark.parametrize("path", _rdflib_cases())
 def test_rdflib_agrees_with_pyoxigraph(path: Path, graph: pyoxigraph.Store,
                                        rdflib_dataset: Dataset) -> None:

@@ -19,7 +19,9 @@ Guarantees:
 - `load_library` finds every `.rq` file below queries/ (but the folders in
   CHECK_DIRS, whose queries are checks run by other commands) in a stable
   order, and parses each header strictly: a missing, empty, repeated or
-  unknown field is a QueryHeaderError naming the file and line.
+  unknown field is a QueryHeaderError naming the file and line. Only the
+  fields named in `required` must be present (all of them by default; the
+  endpoint's example page asks for none, so that any query file can be shown).
 - `run_query` only reads the store, over the union of its named graphs.
 - `compare_results` compares SELECT results as multisets of bindings, or as
   sequences when the query orders them; literals of numeric datatypes compare
@@ -52,7 +54,7 @@ EXPECTED_SUFFIX = ".srj"
 HEADER_FIELDS = ("title", "question", "columns", "caveat", "tags")
 
 #: folders of queries/ that hold checks run by other commands, not library questions:
-#: queries/audit/ belongs to `nekg audit` (nekg.audit), which tests them itself
+#: queries/audit/ belongs to `nekg audit` (nekg.audit)
 CHECK_DIRS = ("audit",)
 
 #: the SPARQL endpoint of Wikidata, the SERVICE federated library queries call
