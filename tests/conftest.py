@@ -42,6 +42,7 @@ def served_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     shutil.copytree(ROOT / "tests" / "fixtures" / "served" / "data", root / "data",
                     dirs_exist_ok=True)
     shutil.copytree(ROOT / "tests" / "fixtures" / "queries", root / "queries")
+    shutil.copytree(ROOT / "queries" / "audit", root / "queries" / "audit")
     project = Project(root)
     build(project)
     return project

@@ -4,7 +4,8 @@ at / and /id/..., the dataset's downloads and VoID description.
 `create_app(settings)` builds a fresh application around a fresh pool of
 query workers (no module-level app or store). Blueprints, one per concern:
 `sparql` (the protocol only), `pages` (HTML and linked-data dereferencing),
-`dataset` (downloads, VoID). One error handler answers every failure."""
+`dataset` (downloads, VoID), `audit` (provenance audits and the discrepancy
+report). One error handler answers every failure."""
 
 from __future__ import annotations
 
@@ -61,12 +62,13 @@ def create_app(settings: Settings, pool: QueryPool | None = None) -> Flask:
     )
     app.extensions[EXTENSION] = Services(settings, pool)
 
+    from nekg.web import audit, errors, pages, sparql
     from nekg.web import dataset as dataset_views
-    from nekg.web import errors, pages, sparql
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(dataset_views.blueprint)
+    app.register_blueprint(audit.blueprint)
     errors.register(app)
 
     @app.after_request
