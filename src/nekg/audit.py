@@ -30,7 +30,7 @@ from pathlib import Path
 import pyoxigraph
 
 from nekg.errors import InputError
-from nekg.namespaces import DCTERMS, ID_BASE, NEKG, PROV, RDF
+from nekg.namespaces import DCTERMS, ID_BASE, NEKG, PROV, RDF, RDFS, SKOS, WD
 from nekg.project import Project
 from nekg.provenance import Check, SourceFiles, file_checks, verify_quote
 
@@ -38,10 +38,10 @@ CLAIM_BASE = ID_BASE + "claim/"
 KIND_BASE = ID_BASE + "kind/"
 CAPACITY_BASE = ID_BASE + "capacity/"
 RATE_UNIT = ID_BASE + "unit/cny-per-usd"
-USD, CNY = "http://www.wikidata.org/entity/Q4917", "http://www.wikidata.org/entity/Q39099"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
-SKOS_NOTATION = "http://www.w3.org/2004/02/skos/core#notation"
+USD, CNY = str(WD.Q4917), str(WD.Q39099)
+RDFS_LABEL = str(RDFS.label)
+RDFS_COMMENT = str(RDFS.comment)
+SKOS_NOTATION = str(SKOS.notation)
 QUERY_DIR = Path("queries") / "audit"
 
 # The whole-graph checks, in report order: (query, what a row of it is).
